@@ -1,0 +1,147 @@
+//! `tug config`: print the canonical model, or parts of it.
+
+use crate::args::{ConfigArgs, GlobalArgs};
+use crate::project;
+use crate::yaml_out;
+use anyhow::{bail, Context, Result};
+use compose_spec::LoadOptions;
+use serde_json::Value;
+use std::io::Write;
+
+/// Runs `tug config`.
+pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<i32> {
+    let details = project::details(global)?;
+    if args.environment {
+        let mut env: Vec<_> = details.environment.iter().collect();
+        env.sort();
+        let mut out = String::new();
+        for (k, v) in env {
+            out.push_str(&format!("{k}={v}\n"));
+        }
+        return emit(args, &out);
+    }
+    let options = LoadOptions {
+        skip_interpolation: args.no_interpolate,
+        skip_normalization: args.no_normalize,
+        skip_path_resolution: args.no_path_resolution,
+        skip_consistency: args.no_consistency,
+        skip_env_resolution: args.no_env_resolution,
+    };
+    let loaded = project::load_project(&details, &options)?;
+    let mut json = loaded.json.clone();
+    if !args.service_names.is_empty() {
+        select_services(&mut json, &args.service_names)?;
+    }
+    if args.quiet {
+        return Ok(0);
+    }
+    let keys = |section: &str| -> Vec<String> {
+        json.get(section)
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let text = if args.services {
+        lines(keys("services"))
+    } else if args.volumes {
+        lines(keys("volumes"))
+    } else if args.networks {
+        lines(keys("networks"))
+    } else if args.images {
+        lines(images(&json, &loaded.name))
+    } else if args.profiles {
+        lines(profiles(&json))
+    } else if let Some(sel) = &args.hash {
+        lines(hashes(&json, sel)?)
+    } else {
+        match args.format.as_str() {
+            "json" => {
+                let mut s = serde_json::to_string_pretty(&json)?;
+                s.push('\n');
+                s
+            }
+            "yaml" => yaml_out::to_yaml(&json),
+            other => bail!("unsupported format {other:?}"),
+        }
+    };
+    emit(args, &text)
+}
+
+fn emit(args: &ConfigArgs, text: &str) -> Result<i32> {
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+        }
+    }
+    Ok(0)
+}
+
+fn lines(items: Vec<String>) -> String {
+    items.iter().map(|s| format!("{s}\n")).collect()
+}
+
+fn select_services(json: &mut Value, names: &[String]) -> Result<()> {
+    let Some(services) = json.get_mut("services").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    for n in names {
+        if !services.contains_key(n) {
+            bail!("no such service: {n}");
+        }
+    }
+    services.retain(|k, _| names.contains(k));
+    Ok(())
+}
+
+fn images(json: &Value, project: &str) -> Vec<String> {
+    let Some(services) = json.get("services").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    services
+        .iter()
+        .map(|(name, s)| match s.get("image").and_then(Value::as_str) {
+            Some(i) => i.to_string(),
+            None => format!("{project}-{name}"),
+        })
+        .collect()
+}
+
+fn profiles(json: &Value) -> Vec<String> {
+    let mut out: Vec<String> = json
+        .get("services")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter_map(|s| s.get("profiles").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_string))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn hashes(json: &Value, selection: &str) -> Result<Vec<String>> {
+    let Some(services) = json.get("services").and_then(Value::as_object) else {
+        return Ok(Vec::new());
+    };
+    let wanted: Vec<&str> = selection.split(',').map(str::trim).collect();
+    let mut out = Vec::new();
+    for (name, service) in services {
+        if selection != "*" && !wanted.contains(&name.as_str()) {
+            continue;
+        }
+        out.push(format!("{name} {}", compose_spec::hash::service_hash(service)));
+    }
+    if selection != "*" {
+        for w in &wanted {
+            if !services.contains_key(*w) {
+                bail!("no such service: {w}");
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,48 @@
+//! `tug`: a Compose orchestrator with its own embedded container engine.
+//!
+//! The binary is short-lived: every command reads the state on disk, does its work and exits.
+//! This file only parses the command line, sets up logging and maps errors to exit codes; the
+//! commands live in `commands/`.
+
+mod args;
+mod commands;
+mod project;
+mod yaml_out;
+
+use clap::Parser;
+
+fn main() {
+    let cli = args::Cli::parse();
+    init_tracing();
+    let code = match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{}", render_error(&e));
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+/// Prints the error chain the way users read it: the outermost context first, then causes.
+fn render_error(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+    }
+    parts.join(": ")
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TUG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+}

@@ -1,0 +1,1 @@
+//! `${VAR}` template substitution (to be written).

@@ -1,0 +1,7 @@
+//! The embedded container engine.
+//!
+//! It owns images (content store, OCI and Docker manifests, import/save/load, pull/push),
+//! layer unpacking, overlay snapshots, the runtime (namespaces, cgroups, pivot_root), the
+//! per-container monitor (logs, exit codes, restart policies, healthchecks), exec and the
+//! Dockerfile builder. It knows nothing about Compose: the `cli` crate maps a Compose
+//! project onto it. Filled by the image-store, runtime and build issues.
