@@ -59,7 +59,7 @@ pub struct ConfigArgs {
     #[arg(short, long)]
     pub quiet: bool,
     /// Print the service names, one per line.
-    #[arg(long)]
+    #[arg(long = "services", id = "list_services")]
     pub services: bool,
     /// Print the volume names, one per line.
     #[arg(long)]
@@ -71,8 +71,8 @@ pub struct ConfigArgs {
     #[arg(long)]
     pub images: bool,
     /// Print the profile names, one per line.
-    #[arg(long)]
-    pub profiles: bool,
+    #[arg(long = "profiles", id = "list_profiles")]
+    pub list_profiles: bool,
     /// Print the service config hash, one per line ("*" for all services).
     #[arg(long, value_name = "SERVICES")]
     pub hash: Option<String>,

@@ -49,7 +49,7 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<i32> {
         lines(keys("networks"))
     } else if args.images {
         lines(images(&json, &loaded.name))
-    } else if args.profiles {
+    } else if args.list_profiles {
         lines(profiles(&json))
     } else if let Some(sel) = &args.hash {
         lines(hashes(&json, sel)?)
