@@ -56,7 +56,10 @@ impl fmt::Display for TemplateError {
                 write!(f, "required variable {variable} is missing a value")
             }
             TemplateError::MissingRequired { variable, reason } => {
-                write!(f, "required variable {variable} is missing a value: {reason}")
+                write!(
+                    f,
+                    "required variable {variable} is missing a value: {reason}"
+                )
             }
         }
     }
@@ -217,12 +220,13 @@ fn substitute_in(
     let mut last = 0;
     for (kind, start, end) in find_all(template) {
         out.push_str(&template[last..start]);
-        let replaced = replace(kind, &template[start..end], lookup, unset).map_err(|e| match e {
-            TemplateError::Invalid { template: t } if t.is_empty() => TemplateError::Invalid {
-                template: template.to_string(),
-            },
-            other => other,
-        })?;
+        let replaced =
+            replace(kind, &template[start..end], lookup, unset).map_err(|e| match e {
+                TemplateError::Invalid { template: t } if t.is_empty() => TemplateError::Invalid {
+                    template: template.to_string(),
+                },
+                other => other,
+            })?;
         out.push_str(&replaced);
         last = end;
     }
@@ -438,7 +442,10 @@ mod tests {
         assert_eq!(sub("ok ${BAR:-def}"), "ok def");
         assert_eq!(sub("ok ${FOO:-def}"), "ok first");
         assert_eq!(sub("ok ${BAR-def}"), "ok ");
-        assert_eq!(sub("ok ${BAR:-/non:-alphanumeric}"), "ok /non:-alphanumeric");
+        assert_eq!(
+            sub("ok ${BAR:-/non:-alphanumeric}"),
+            "ok /non:-alphanumeric"
+        );
         assert_eq!(sub("${UNSET_VAR-myerror?msg}"), "myerror?msg");
         assert_eq!(sub("${VARNAME-va:-lu:?e}"), "va:-lu:?e");
         assert_eq!(sub("${VARNAME-va?lu+e}"), "va?lu+e");
@@ -456,7 +463,10 @@ mod tests {
             substitute("${VARNAME:+va:?lu:-e}", &set).unwrap().value,
             "va:?lu:-e"
         );
-        assert_eq!(substitute("${VARNAME+va-lu?e}", &set).unwrap().value, "va-lu?e");
+        assert_eq!(
+            substitute("${VARNAME+va-lu?e}", &set).unwrap().value,
+            "va-lu?e"
+        );
     }
 
     #[test]
@@ -537,6 +547,25 @@ mod tests {
         let vars = variables("${A-x} ${B}");
         let names: Vec<_> = vars.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, ["B", "A"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(text in "\\PC*") {
+            let _ = substitute(&text, &env);
+            let _ = variables(&text);
+        }
+
+        #[test]
+        fn never_panics_on_template_like_text(text in "[$\\{\\}:?+\\-A-Za-z_ \n\u{17F}\u{212A}é]{0,30}") {
+            let _ = substitute(&text, &env);
+            let _ = variables(&text);
+        }
+
+        #[test]
+        fn text_without_dollar_is_unchanged(text in "[^$]*") {
+            proptest::prop_assert_eq!(substitute(&text, &env).unwrap().value, text);
+        }
     }
 
     #[test]
