@@ -10,6 +10,7 @@ use crate::discovery::{
     invalid_project_name, normalize_project_name, ConfigDetails, ConfigFile, Environment,
 };
 use crate::error::{ErrorKind, LoadError, Result};
+use crate::merge::ResetPaths;
 use crate::node::{Map, Mark, Node, Value};
 use crate::{canonical, consistency, environment, extends, include, interpolate, merge};
 use crate::{normalize, output, paths, profiles, schema, yaml};
@@ -110,10 +111,11 @@ pub fn load(details: &ConfigDetails, options: &LoadOptions) -> Result<Loaded> {
     if !options.skip_normalization {
         normalize::normalize(&mut model, &ctx.environment)?;
     }
-    profiles::apply_profiles(&mut model, &details.profiles)?;
+    let selection = profiles::apply_profiles(&mut model, &details.profiles)?;
     if !options.skip_consistency {
-        consistency::check(&model)?;
+        consistency::check(&mut model, &selection.disabled)?;
     }
+    profiles::prune_unused_resources(&mut model);
     let json = output::to_json(&model);
     Ok(Loaded {
         name,
@@ -131,6 +133,7 @@ pub fn load_model(files: &[ConfigFile], ctx: &FileContext) -> Result<Node> {
         dict = load_file(file, ctx, dict)?;
     }
     canonical::set_default_values(&mut dict)?;
+    consistency::validate(&dict)?;
     if !ctx.options.skip_path_resolution {
         paths::resolve_relative_paths(&mut dict, &ctx.working_dir)?;
     }
@@ -161,17 +164,47 @@ pub fn load_file(file: &ConfigFile, ctx: &FileContext, mut dict: Node) -> Result
         return Ok(dict);
     }
     for doc in docs {
-        dict = process_document(doc, &file_ctx, dict)?;
+        dict = process_document(doc, &file_ctx, dict, Stages::Full)?.0;
     }
     Ok(dict)
 }
 
-/// One YAML document through interpolation, include, extends, merge, validation and the
-/// canonical transform.
-fn process_document(mut doc: Node, ctx: &FileContext, dict: Node) -> Result<Node> {
-    if doc.is_null() {
-        return Ok(dict);
+/// Loads a file that an `extends` refers to, the way compose loads it: every document is
+/// interpolated, merged and made canonical, but neither `extends` nor `include` is applied
+/// and nothing is validated (the extending service is validated once merged). Also returns the
+/// `!reset`/`!override` paths of its last document, which apply to `extends` chains inside it.
+pub fn load_extends_base(file: &ConfigFile, ctx: &FileContext) -> Result<(Node, ResetPaths)> {
+    let docs = yaml::parse_documents(&file.content, &file.path)?;
+    let mut dict = Node::empty_map();
+    let mut resets = ResetPaths::default();
+    for doc in docs {
+        (dict, resets) = process_document(doc, ctx, dict, Stages::ExtendsBase)?;
     }
+    Ok((dict, resets))
+}
+
+/// Which per-document stages run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stages {
+    /// Everything: a file of the project or of an included sub-project.
+    Full,
+    /// A file an `extends` refers to: no `extends`, no `include`, no validation.
+    ExtendsBase,
+}
+
+/// One YAML document through interpolation, extends, include, merge, validation and the
+/// canonical transform. Returns the merged tree and the document's `!reset`/`!override` paths.
+fn process_document(
+    mut doc: Node,
+    ctx: &FileContext,
+    dict: Node,
+    stages: Stages,
+) -> Result<(Node, ResetPaths)> {
+    if doc.is_null() {
+        return Ok((dict, ResetPaths::default()));
+    }
+    // Compose records and strips the merge tags while decoding, before anything else.
+    let resets = ResetPaths::take(&mut doc);
     schema::check_document(&doc)?;
     if !ctx.options.skip_interpolation {
         let lookup = |k: &str| ctx.lookup(k);
@@ -180,26 +213,33 @@ fn process_document(mut doc: Node, ctx: &FileContext, dict: Node) -> Result<Node
             ctx.warn(w);
         }
     }
-    include::apply_include(&mut doc, ctx)?;
-    extends::apply_extends(&mut doc, ctx)?;
-    let mut dict = merge::merge(dict, doc)?;
+    let full = stages == Stages::Full;
+    // Compose v2.40.3 (compose-go v2.9.1) resolves `extends` before `include`, so a service
+    // cannot extend one that an `include` of the same file brings in.
+    if full {
+        extends::apply_extends(&mut doc, ctx, &resets)?;
+        include::apply_include(&mut doc, ctx)?;
+    }
+    let mut dict = merge::merge_document(dict, doc, &resets)?;
     merge::enforce_unicity(&mut dict)?;
-    schema::validate(&dict).map_err(|e| LoadError {
-        message: format!("validating {}: {}", ctx.file, e.message),
-        ..e
-    })?;
-    if let Some(m) = dict.as_map_mut() {
-        if m.shift_remove("version").is_some() {
-            ctx.warn(format!(
-                "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
-                ctx.file
-            ));
+    if full {
+        schema::validate(&dict).map_err(|e| LoadError {
+            message: format!("validating {}: {}", ctx.file, e.message),
+            ..e
+        })?;
+        if let Some(m) = dict.as_map_mut() {
+            if m.shift_remove("version").is_some() {
+                ctx.warn(format!(
+                    "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
+                    ctx.file
+                ));
+            }
         }
     }
     canonical::canonical(&mut dict)?;
     canonical::omit_empty(&mut dict);
     merge::enforce_unicity(&mut dict)?;
-    Ok(dict)
+    Ok((dict, resets))
 }
 
 /// Picks the project name: `-p` or `COMPOSE_PROJECT_NAME` (must already be valid), else the
