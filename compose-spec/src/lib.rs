@@ -22,6 +22,7 @@ pub mod dotenv;
 pub mod environment;
 pub mod error;
 pub mod extends;
+pub mod graph;
 pub mod hash;
 pub mod include;
 pub mod interpolate;
