@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod project;
+mod table;
 mod yaml_out;
 
 use clap::Parser;

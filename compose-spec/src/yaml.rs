@@ -52,7 +52,7 @@ fn scan_message(s: &str) -> String {
         Some(i) => &s[..i],
         None => s,
     };
-    if msg.contains("tab") && msg.contains("indentation") {
+    if msg.contains("found a tab") || (msg.contains("tab") && msg.contains("indentation")) {
         return "found a tab character that violates indentation".into();
     }
     msg.to_string()

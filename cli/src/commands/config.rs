@@ -20,17 +20,23 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<i32> {
         }
         return emit(args, &out);
     }
+    if args.variables {
+        return emit(args, &variables_table(&details)?);
+    }
     let options = LoadOptions {
         skip_interpolation: args.no_interpolate,
         skip_normalization: args.no_normalize,
         skip_path_resolution: args.no_path_resolution,
         skip_consistency: args.no_consistency,
         skip_env_resolution: args.no_env_resolution,
+        services: args.service_names.clone(),
     };
     let loaded = project::load_project(&details, &options)?;
     let mut json = loaded.json.clone();
-    if !args.service_names.is_empty() {
-        select_services(&mut json, &args.service_names)?;
+    if !args.no_interpolate {
+        // Like compose, keep the printed model a valid compose file: a literal `$` that
+        // survived interpolation must be written `$$` to survive the next load too.
+        escape_dollars(&mut json);
     }
     if args.quiet {
         return Ok(0);
@@ -79,21 +85,51 @@ fn emit(args: &ConfigArgs, text: &str) -> Result<i32> {
     Ok(0)
 }
 
-fn lines(items: Vec<String>) -> String {
-    items.iter().map(|s| format!("{s}\n")).collect()
-}
-
-fn select_services(json: &mut Value, names: &[String]) -> Result<()> {
-    let Some(services) = json.get_mut("services").and_then(Value::as_object_mut) else {
-        return Ok(());
-    };
-    for n in names {
-        if !services.contains_key(n) {
-            bail!("no such service: {n}");
+/// `config --variables`: every variable the files refer to, read before interpolation.
+fn variables_table(details: &compose_spec::ConfigDetails) -> Result<String> {
+    let mut vars = indexmap::IndexMap::new();
+    for file in &details.files {
+        for doc in compose_spec::yaml::parse_documents(&file.content, &file.path)? {
+            for (name, v) in compose_spec::interpolate::collect_variables(&doc) {
+                vars.insert(name, v);
+            }
         }
     }
-    services.retain(|k, _| names.contains(k));
-    Ok(())
+    let rows: Vec<[String; 4]> = std::iter::once([
+        "NAME".to_string(),
+        "REQUIRED".to_string(),
+        "DEFAULT VALUE".to_string(),
+        "ALTERNATE VALUE".to_string(),
+    ])
+    .chain(vars.values().map(|v| {
+        [
+            v.name.clone(),
+            v.required.to_string(),
+            v.default.clone().unwrap_or_default(),
+            v.alternate.clone().unwrap_or_default(),
+        ]
+    }))
+    .collect();
+    Ok(crate::table::render(&rows))
+}
+
+fn escape_dollars(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        Value::Array(a) => a.iter_mut().for_each(escape_dollars),
+        Value::Object(m) => {
+            let entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
+            for (k, mut val) in entries {
+                escape_dollars(&mut val);
+                m.insert(k.replace('$', "$$"), val);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn lines(items: Vec<String>) -> String {
+    items.iter().map(|s| format!("{s}\n")).collect()
 }
 
 fn images(json: &Value, project: &str) -> Vec<String> {
