@@ -30,6 +30,9 @@ pub struct LoadOptions {
     pub skip_consistency: bool,
     /// `--no-env-resolution`: keep `env_file` instead of folding it into `environment`.
     pub skip_env_resolution: bool,
+    /// Services named on the command line: they and their dependencies are kept, and their
+    /// profiles are enabled, as `docker compose config SERVICE...` does.
+    pub services: Vec<String>,
 }
 
 /// What one load produced.
@@ -111,7 +114,8 @@ pub fn load(details: &ConfigDetails, options: &LoadOptions) -> Result<Loaded> {
     if !options.skip_normalization {
         normalize::normalize(&mut model, &ctx.environment)?;
     }
-    let selection = profiles::apply_profiles(&mut model, &details.profiles)?;
+    let mut selection = profiles::apply_profiles(&mut model, &details.profiles)?;
+    profiles::select_services(&mut model, &mut selection, &options.services)?;
     if !options.skip_consistency {
         consistency::check(&mut model, &selection.disabled)?;
     }
@@ -236,7 +240,11 @@ fn process_document(
             }
         }
     }
-    canonical::canonical(&mut dict)?;
+    for warning in canonical::warnings(&dict) {
+        ctx.warn(warning);
+    }
+    let mode = canonical::Mode::for_interpolation(!ctx.options.skip_interpolation);
+    canonical::canonical_with(&mut dict, mode)?;
     canonical::omit_empty(&mut dict);
     merge::enforce_unicity(&mut dict)?;
     Ok((dict, resets))
