@@ -46,6 +46,8 @@ pub struct Loaded {
     pub json: serde_json::Value,
     /// Warnings for the user (unset variables, obsolete `version`, ...).
     pub warnings: Vec<String>,
+    /// Every profile named by any service, enabled or not, sorted (`config --profiles`).
+    pub all_profiles: Vec<String>,
 }
 
 /// The state shared by the stages that load one file: where it lives, which environment it
@@ -114,6 +116,7 @@ pub fn load(details: &ConfigDetails, options: &LoadOptions) -> Result<Loaded> {
     if !options.skip_normalization {
         normalize::normalize(&mut model, &ctx.environment)?;
     }
+    let all_profiles = profiles::all_profiles(&model);
     let mut selection = profiles::apply_profiles(&mut model, &details.profiles)?;
     profiles::select_services(&mut model, &mut selection, &options.services)?;
     if !options.skip_consistency {
@@ -126,6 +129,7 @@ pub fn load(details: &ConfigDetails, options: &LoadOptions) -> Result<Loaded> {
         model,
         json,
         warnings: warnings.into_inner(),
+        all_profiles,
     })
 }
 

@@ -111,6 +111,20 @@ pub fn enable_services(doc: &mut Node, selection: &mut Selection, names: &[Strin
     Ok(())
 }
 
+/// Every profile any service names, sorted and without duplicates, whether it is active or not.
+pub fn all_profiles(doc: &Node) -> Vec<String> {
+    let mut out: Vec<String> = doc
+        .get("services")
+        .and_then(Node::as_map)
+        .into_iter()
+        .flat_map(|m| m.values())
+        .flat_map(service_profiles)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Narrows the model to the named services and, recursively, what they depend on (compose's
 /// `WithServicesEnabled` then `WithSelectedServices`). Dependencies outside the selection are
 /// dropped from `depends_on`. An empty list keeps every enabled service.

@@ -41,6 +41,7 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<i32> {
     if args.quiet {
         return Ok(0);
     }
+    let ordered = service_order(&json);
     let keys = |section: &str| -> Vec<String> {
         json.get(section)
             .and_then(Value::as_object)
@@ -48,15 +49,15 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<i32> {
             .unwrap_or_default()
     };
     let text = if args.services {
-        lines(keys("services"))
+        lines(ordered.clone())
     } else if args.volumes {
         lines(keys("volumes"))
     } else if args.networks {
         lines(keys("networks"))
     } else if args.images {
-        lines(images(&json, &loaded.name))
+        lines(images(&json, &ordered, &loaded.name))
     } else if args.list_profiles {
-        lines(profiles(&json))
+        lines(loaded.all_profiles.clone())
     } else if let Some(sel) = &args.hash {
         lines(hashes(&json, sel)?)
     } else {
@@ -132,32 +133,36 @@ fn lines(items: Vec<String>) -> String {
     items.iter().map(|s| format!("{s}\n")).collect()
 }
 
-fn images(json: &Value, project: &str) -> Vec<String> {
-    let Some(services) = json.get("services").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    services
-        .iter()
-        .map(|(name, s)| match s.get("image").and_then(Value::as_str) {
-            Some(i) => i.to_string(),
-            None => format!("{project}-{name}"),
-        })
-        .collect()
+/// Service names in dependency order (dependencies first), as compose lists them.
+fn service_order(json: &Value) -> Vec<String> {
+    let graph = compose_spec::graph::ServiceGraph::from_json(json);
+    match graph.levels() {
+        Ok(levels) => levels
+            .into_iter()
+            .flat_map(|mut level| {
+                level.sort();
+                level
+            })
+            .collect(),
+        Err(_) => json
+            .get("services")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default(),
+    }
 }
 
-fn profiles(json: &Value) -> Vec<String> {
-    let mut out: Vec<String> = json
-        .get("services")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|m| m.values())
-        .filter_map(|s| s.get("profiles").and_then(Value::as_array))
-        .flatten()
-        .filter_map(|p| p.as_str().map(str::to_string))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
+fn images(json: &Value, order: &[String], project: &str) -> Vec<String> {
+    order
+        .iter()
+        .filter_map(|name| {
+            let s = json.get("services")?.get(name)?;
+            Some(match s.get("image").and_then(Value::as_str) {
+                Some(i) => i.to_string(),
+                None => format!("{project}-{name}"),
+            })
+        })
+        .collect()
 }
 
 fn hashes(json: &Value, selection: &str) -> Result<Vec<String>> {
