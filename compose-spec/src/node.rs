@@ -255,10 +255,14 @@ pub fn format_go_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     let abs = f.abs();
-    if abs != 0.0 && !(1e-4..1e21).contains(&abs) {
+    if abs != 0.0 && !(1e-4..1e6).contains(&abs) {
         let s = format!("{:e}", f);
         // Rust prints `1e6`; Go prints `1e+06`.
         if let Some((mant, exp)) = s.split_once('e') {
@@ -293,7 +297,9 @@ mod tests {
             Some("3000")
         );
         assert_eq!(
-            Node::synthetic(Value::Bool(true)).scalar_string().as_deref(),
+            Node::synthetic(Value::Bool(true))
+                .scalar_string()
+                .as_deref(),
             Some("true")
         );
         assert_eq!(Node::synthetic(Value::Null).scalar_string(), None);
