@@ -29,11 +29,23 @@ pub fn resolve_service_environment(
     service: &mut Node,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<String>> {
+    resolve_service_environment_with(service, lookup, true)
+}
+
+/// Like [`resolve_service_environment`], but with `fill_from_lookup: false` an `environment`
+/// entry without a value stays null instead of taking the value from the project
+/// environment: that is what `config --no-env-resolution` prints (env files are still
+/// folded in, as compose does).
+pub fn resolve_service_environment_with(
+    service: &mut Node,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    fill_from_lookup: bool,
+) -> Result<Vec<String>> {
     let mut warnings = Vec::new();
     let Some(map) = service.as_map_mut() else {
         return Ok(warnings);
     };
-    resolve_environment(map, lookup, &mut warnings)?;
+    resolve_environment(map, lookup, fill_from_lookup, &mut warnings)?;
     resolve_labels(map, &mut warnings)?;
     Ok(warnings)
 }
@@ -49,6 +61,7 @@ struct EnvFile {
 fn resolve_environment(
     service: &mut Map,
     lookup: &dyn Fn(&str) -> Option<String>,
+    fill_from_lookup: bool,
     warnings: &mut Vec<String>,
 ) -> Result<()> {
     let mut explicit = service
@@ -56,7 +69,7 @@ fn resolve_environment(
         .map(string_or_null_map)
         .unwrap_or_default();
     for (key, value) in explicit.iter_mut() {
-        if value.is_null() {
+        if fill_from_lookup && value.is_null() {
             if let Some(found) = lookup(key) {
                 *value = value.with_value(Value::Str(found));
             }

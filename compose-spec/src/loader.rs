@@ -114,16 +114,27 @@ pub fn load(details: &ConfigDetails, options: &LoadOptions) -> Result<Loaded> {
         m.move_index(m.len() - 1, 0);
     }
     if !options.skip_normalization {
-        normalize::normalize(&mut model, &ctx.environment)?;
+        // `--no-env-resolution`: valueless entries are not looked up in the environment.
+        let no_env = Environment::new();
+        let env = if options.skip_env_resolution {
+            &no_env
+        } else {
+            &ctx.environment
+        };
+        normalize::normalize(&mut model, env)?;
     }
     let all_profiles = profiles::all_profiles(&model);
     let mut selection = profiles::apply_profiles(&mut model, &details.profiles)?;
     profiles::select_services(&mut model, &mut selection, &options.services)?;
-    if !options.skip_consistency {
+    if !options.skip_consistency && !options.skip_interpolation {
         consistency::check(&mut model, &selection.disabled)?;
     }
     profiles::prune_unused_resources(&mut model);
-    let json = output::to_json(&model);
+    let json = if options.skip_interpolation {
+        output::to_model_json(&model)
+    } else {
+        output::to_json(&model)
+    };
     Ok(Loaded {
         name,
         model,
@@ -145,12 +156,17 @@ pub fn load_model(files: &[ConfigFile], ctx: &FileContext) -> Result<Node> {
     if !ctx.options.skip_path_resolution {
         paths::resolve_relative_paths(&mut dict, &ctx.working_dir)?;
     }
-    if !ctx.options.skip_env_resolution {
+    // Without interpolation compose prints env_file as written; otherwise env files are
+    // folded into environment, and `--no-env-resolution` only keeps valueless entries null.
+    if !ctx.options.skip_interpolation {
         let env = &ctx.environment;
         let lookup = |k: &str| env.get(k).cloned();
+        let fill = !ctx.options.skip_env_resolution;
         if let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) {
             for service in services.values_mut() {
-                environment::resolve_service_environment(service, &lookup)?;
+                for w in environment::resolve_service_environment_with(service, &lookup, fill)? {
+                    ctx.warn(w);
+                }
             }
         }
     }
