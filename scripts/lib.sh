@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the scripts in this folder; source it, don't run it.
 #
 # The README's commands are `sudo scripts/...`. sudo resets PATH to its secure_path, which
@@ -43,7 +44,8 @@ tug_setup_path() {
     cargo_bin=$(dirname "$(command -v cargo)")
     if [ "$(basename "$cargo_bin")" = bin ] && [ -d "$(dirname "$(dirname "$cargo_bin")")/.rustup" ]; then
       export CARGO_HOME=${CARGO_HOME:-$(dirname "$cargo_bin")}
-      export RUSTUP_HOME=$(dirname "$(dirname "$cargo_bin")")/.rustup
+      RUSTUP_HOME=$(dirname "$(dirname "$cargo_bin")")/.rustup
+      export RUSTUP_HOME
     fi
   fi
 }

@@ -8,6 +8,7 @@
 #
 # Usage: scripts/main-job.sh [COMPOSE_FILE]   (default: examples/workshop/compose.yaml)
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tug_setup_path
 
@@ -27,6 +28,8 @@ tug() { "$TUG" -f "$FILE" "$@"; }
 echo
 echo "tug $("$TUG" --version 2>/dev/null | awk '{print $NF}') loaded $FILE"
 tug config -q
+# The first load showed any warnings (e.g. the obsolete `version:`); don't repeat them.
+export TUG_LOG=error
 echo
 echo "services:"
 tug config --services | sed 's/^/  /'
