@@ -29,7 +29,10 @@ pub fn render<const N: usize>(rows: &[[String; N]]) -> String {
 mod tests {
     #[test]
     fn pads_columns_to_twenty() {
-        let rows = [["NAME".to_string(), "X".to_string()], ["A".to_string(), "".to_string()]];
+        let rows = [
+            ["NAME".to_string(), "X".to_string()],
+            ["A".to_string(), "".to_string()],
+        ];
         assert_eq!(super::render(&rows), format!("{:<20}X\nA\n", "NAME"));
     }
 }

@@ -115,7 +115,9 @@ pub fn clean_path(p: &Path) -> PathBuf {
 
 fn io_err(path: &Path, e: std::io::Error) -> LoadError {
     let msg = match e.kind() {
-        std::io::ErrorKind::NotFound => format!("open {}: no such file or directory", path.display()),
+        std::io::ErrorKind::NotFound => {
+            format!("open {}: no such file or directory", path.display())
+        }
         _ => format!("{}: {e}", path.display()),
     };
     LoadError::nowhere(ErrorKind::Io, msg)
@@ -347,7 +349,10 @@ mod tests {
     fn project_names_normalise_like_compose() {
         assert_eq!(normalize_project_name("My.Project_1"), "myproject_1");
         assert_eq!(normalize_project_name("--abc"), "abc");
-        assert_eq!(normalize_project_name("337-Project.Name_FROM_Dir"), "337-projectname_from_dir");
+        assert_eq!(
+            normalize_project_name("337-Project.Name_FROM_Dir"),
+            "337-projectname_from_dir"
+        );
     }
 
     #[test]

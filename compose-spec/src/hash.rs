@@ -5,8 +5,8 @@
 //! depends_on, profiles). Unlike compose's, it hashes JSON with sorted keys and no struct
 //! layout, so the value stays the same across tug versions as long as the model does.
 
-use sha2::{Digest, Sha256};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 /// The hex SHA-256 of a service's JSON model, for the `com.docker.compose.config-hash` label.
 pub fn service_hash(service: &Value) -> String {

@@ -215,7 +215,10 @@ impl Builder {
                 Value::Bool(b) => format!("{NON_STRING_PREFIX}{b}"),
                 Value::Null => format!("{NON_STRING_PREFIX}null"),
                 Value::Seq(_) | Value::Map(_) => {
-                    return Err(self.err(&key_mark, "yaml: invalid map key: complex keys are not supported"))
+                    return Err(self.err(
+                        &key_mark,
+                        "yaml: invalid map key: complex keys are not supported",
+                    ))
                 }
             };
             if let Some(prev) = map.get(&name) {
@@ -364,7 +367,11 @@ fn parse_go_int(text: &str) -> Option<i64> {
     } else {
         (10, body)
     };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
         return None;
     }
     if radix == 10 && body.contains('_') {
@@ -426,7 +433,11 @@ mod tests {
     #[test]
     fn duplicate_keys_are_rejected_with_line() {
         let e = parse_documents("a: 1\na: 2\n", "t.yaml").unwrap_err();
-        assert!(e.message.contains("mapping key \"a\" already defined at line 1"), "{e}");
+        assert!(
+            e.message
+                .contains("mapping key \"a\" already defined at line 1"),
+            "{e}"
+        );
         assert_eq!(e.mark.line, 2);
     }
 

@@ -76,8 +76,9 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<i32> {
 
 fn emit(args: &ConfigArgs, text: &str) -> Result<i32> {
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+        }
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;
@@ -175,7 +176,10 @@ fn hashes(json: &Value, selection: &str) -> Result<Vec<String>> {
         if selection != "*" && !wanted.contains(&name.as_str()) {
             continue;
         }
-        out.push(format!("{name} {}", compose_spec::hash::service_hash(service)));
+        out.push(format!(
+            "{name} {}",
+            compose_spec::hash::service_hash(service)
+        ));
     }
     if selection != "*" {
         for w in &wanted {
