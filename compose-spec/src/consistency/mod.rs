@@ -146,10 +146,27 @@ fn check_service(name: &str, service: &Node, top: &Snapshot, disabled: &Map) -> 
         if disabled.contains_key(&dep.service) && !dep.required {
             continue;
         }
+        // compose's wording first; then, when the dependency exists but its profiles are
+        // off, say which profiles would enable it.
+        let hint = disabled
+            .get(&dep.service)
+            .map(|d| {
+                let profiles: Vec<String> = d
+                    .get("profiles")
+                    .and_then(Node::as_seq)
+                    .map(|p| p.iter().filter_map(Node::scalar_string).collect())
+                    .unwrap_or_default();
+                format!(
+                    " (service {:?} is disabled: enable one of its profiles [{}] with --profile)",
+                    dep.service,
+                    profiles.join(", ")
+                )
+            })
+            .unwrap_or_default();
         return Err(invalid(
             &dep.mark,
             format!(
-                "service {name:?} depends on undefined service {:?}: {INVALID}",
+                "service {name:?} depends on undefined service {:?}: {INVALID}{hint}",
                 dep.service
             ),
         ));

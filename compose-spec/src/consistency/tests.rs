@@ -184,3 +184,18 @@ fn scale_reaches_replicas() {
             .contains("replicas")
     );
 }
+
+#[test]
+fn dependency_on_a_profile_disabled_service_names_the_profiles() {
+    let yaml = "services:\n  a:\n    image: x\n    depends_on:\n      b: {condition: service_started, required: true}\n";
+    let mut disabled = Map::new();
+    disabled.insert("b".into(), doc("image: b\nprofiles: [debug, x]\n"));
+    let mut d = doc(yaml);
+    let e = check(&mut d, &disabled).expect_err("required dependency is disabled");
+    assert!(
+        e.message.contains("depends on undefined service \"b\"")
+            && e.message.contains("profiles [debug, x]"),
+        "{}",
+        e.message
+    );
+}
