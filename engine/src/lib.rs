@@ -5,3 +5,7 @@
 //! per-container monitor (logs, exit codes, restart policies, healthchecks), exec and the
 //! Dockerfile builder. It knows nothing about Compose: the `cli` crate maps a Compose
 //! project onto it. Filled by the image-store, runtime and build issues.
+
+pub mod digest;
+
+pub use digest::Digest;
