@@ -156,34 +156,6 @@ pub(crate) fn is_file_path(source: &str) -> bool {
     chars.next() == Some(':') && first.is_alphabetic()
 }
 
-/// Go's `path.Clean`: the shortest equivalent slash-separated path.
-pub(crate) fn go_path_clean(path: &str) -> String {
-    if path.is_empty() {
-        return ".".into();
-    }
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if matches!(parts.last(), Some(p) if *p != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            p => parts.push(p),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
-}
-
 impl VolumeSpec {
     /// The long syntax, as compose-go's transform writes it into the model.
     pub(crate) fn to_node(&self, like: &Node) -> Node {
@@ -229,7 +201,7 @@ fn go_clean_target(target: &str) -> String {
     if target.is_empty() {
         return String::new();
     }
-    go_path_clean(target)
+    crate::paths::gopath::clean(target)
 }
 
 /// compose-go's `transformVolumeMount` for one `services.*.volumes` entry. When `lenient`
@@ -327,15 +299,6 @@ mod tests {
             "invalid spec: /foo::ro: empty section between colons"
         );
         assert_eq!(parse_volume("").unwrap_err(), "invalid empty volume spec");
-    }
-
-    #[test]
-    fn path_clean_follows_go() {
-        assert_eq!(go_path_clean("/a/b/../c/"), "/a/c");
-        assert_eq!(go_path_clean("a//b/./c"), "a/b/c");
-        assert_eq!(go_path_clean("/.."), "/");
-        assert_eq!(go_path_clean("../x"), "../x");
-        assert_eq!(go_path_clean(""), ".");
     }
 
     #[test]
