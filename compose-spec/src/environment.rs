@@ -50,6 +50,42 @@ pub fn resolve_service_environment_with(
     Ok(warnings)
 }
 
+/// Fills `environment` entries that have no value from `lookup`, leaving the others alone.
+/// Compose does this per (sub-)project while loading, so that services of an `include`d file
+/// see the variables of that include's own `env_file`; env files themselves are folded in
+/// later, once profiles have been applied.
+pub fn fill_missing_values(service: &mut Node, lookup: &dyn Fn(&str) -> Option<String>) {
+    let Some(env) = service.get_mut("environment") else {
+        return;
+    };
+    match &mut env.value {
+        Value::Map(m) => {
+            for (k, v) in m.iter_mut() {
+                if v.is_null() {
+                    if let Some(found) = lookup(k) {
+                        *v = v.with_value(Value::Str(found));
+                    }
+                }
+            }
+        }
+        Value::Seq(items) => {
+            for item in items.iter_mut() {
+                let Some(name) = item
+                    .as_str()
+                    .filter(|t| !t.contains('='))
+                    .map(str::to_string)
+                else {
+                    continue;
+                };
+                if let Some(found) = lookup(&name) {
+                    *item = item.with_value(Value::Str(format!("{name}={found}")));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// One `env_file` entry in long form.
 struct EnvFile {
     path: String,
@@ -460,5 +496,19 @@ mod tests {
         assert!(err
             .message
             .starts_with(&format!("label file {} not found", p.display())));
+    }
+
+    #[test]
+    fn fills_only_valueless_entries() {
+        let mut service =
+            crate::yaml::parse_documents("environment: {A: null, B: x, C: null}\n", "t.yaml")
+                .unwrap()
+                .remove(0);
+        let lookup = |k: &str| (k != "C").then(|| format!("v{k}"));
+        fill_missing_values(&mut service, &lookup);
+        let env = service.get("environment").unwrap();
+        assert_eq!(env.get_str("A"), Some("vA"));
+        assert_eq!(env.get_str("B"), Some("x"));
+        assert!(env.get("C").unwrap().is_null());
     }
 }

@@ -126,6 +126,7 @@ pub fn load(details: &ConfigDetails, options: &LoadOptions) -> Result<Loaded> {
     let all_profiles = profiles::all_profiles(&model);
     let mut selection = profiles::apply_profiles(&mut model, &details.profiles)?;
     profiles::select_services(&mut model, &mut selection, &options.services)?;
+    resolve_environments(&mut model, &ctx)?;
     if !options.skip_consistency && !options.skip_interpolation {
         consistency::check(&mut model, &selection.disabled)?;
     }
@@ -144,6 +145,27 @@ pub fn load(details: &ConfigDetails, options: &LoadOptions) -> Result<Loaded> {
     })
 }
 
+/// Folds `env_file` into `environment` (and `label_file` into `labels`) for the services that
+/// are left after profiles and selection, as compose does: a disabled service's missing env
+/// file is not an error. Without interpolation compose prints `env_file` as written, and
+/// `--no-env-resolution` only keeps valueless entries null.
+fn resolve_environments(model: &mut Node, ctx: &FileContext) -> Result<()> {
+    if ctx.options.skip_interpolation {
+        return Ok(());
+    }
+    let env = &ctx.environment;
+    let lookup = |k: &str| env.get(k).cloned();
+    let fill = !ctx.options.skip_env_resolution;
+    if let Some(services) = model.get_mut("services").and_then(Node::as_map_mut) {
+        for service in services.values_mut() {
+            for w in environment::resolve_service_environment_with(service, &lookup, fill)? {
+                ctx.warn(w);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Loads and merges a list of files into one canonical tree (compose-go's `loadYamlModel`).
 /// `include` calls this again for each sub-project.
 pub fn load_model(files: &[ConfigFile], ctx: &FileContext) -> Result<Node> {
@@ -156,17 +178,12 @@ pub fn load_model(files: &[ConfigFile], ctx: &FileContext) -> Result<Node> {
     if !ctx.options.skip_path_resolution {
         paths::resolve_relative_paths(&mut dict, &ctx.working_dir)?;
     }
-    // Without interpolation compose prints env_file as written; otherwise env files are
-    // folded into environment, and `--no-env-resolution` only keeps valueless entries null.
-    if !ctx.options.skip_interpolation {
+    if !ctx.options.skip_interpolation && !ctx.options.skip_env_resolution {
         let env = &ctx.environment;
         let lookup = |k: &str| env.get(k).cloned();
-        let fill = !ctx.options.skip_env_resolution;
         if let Some(services) = dict.get_mut("services").and_then(Node::as_map_mut) {
             for service in services.values_mut() {
-                for w in environment::resolve_service_environment_with(service, &lookup, fill)? {
-                    ctx.warn(w);
-                }
+                environment::fill_missing_values(service, &lookup);
             }
         }
     }
