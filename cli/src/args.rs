@@ -13,23 +13,25 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every Compose command accepts.
+/// Flags every Compose command accepts. Like docker compose, they go before the command
+/// (`tug -f a.yaml up`): after it, `-f` and `-p` mean what docker gives them there (`rm -f`
+/// is force, `run -p` publishes a port). Only `--root` is accepted anywhere.
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Compose configuration files (repeatable; `-` reads stdin).
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<String>,
     /// Project name.
-    #[arg(short = 'p', long = "project-name", global = true, value_name = "NAME")]
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
     pub project_name: Option<String>,
     /// Alternate working directory (default: the directory of the first compose file).
-    #[arg(long = "project-directory", global = true, value_name = "DIR")]
+    #[arg(long = "project-directory", value_name = "DIR")]
     pub project_directory: Option<PathBuf>,
     /// Enable a profile (repeatable).
-    #[arg(long = "profile", global = true, value_name = "PROFILE")]
+    #[arg(long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,
     /// Alternate environment file (repeatable).
-    #[arg(long = "env-file", global = true, value_name = "FILE")]
+    #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
     /// State directory.
     #[arg(
@@ -47,6 +49,19 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Parse, resolve and render the compose file in canonical format.
     Config(ConfigArgs),
+    /// Manage images.
+    #[command(subcommand)]
+    Image(crate::commands::image::ImageCommand),
+    /// List images (shortcut for `image ls`).
+    Images(crate::commands::image::LsArgs),
+    /// Download an image from a registry (shortcut for `image pull`).
+    Pull(crate::commands::image::PullArgs),
+    /// Upload an image to a registry (shortcut for `image push`).
+    Push(crate::commands::image::PushArgs),
+    /// Log in to a registry.
+    Login(crate::commands::image::LoginArgs),
+    /// Log out from a registry.
+    Logout(crate::commands::image::LogoutArgs),
 }
 
 /// `tug config` flags, as in `docker compose config`.
