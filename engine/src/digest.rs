@@ -148,7 +148,8 @@ mod tests {
     fn parsing_rejects_bad_digests() {
         assert!("sha256:abc".parse::<Digest>().is_err());
         assert!(matches!(
-            "md5:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".parse::<Digest>(),
+            "md5:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+                .parse::<Digest>(),
             Err(DigestError::Algorithm(_))
         ));
         let d: Digest = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

@@ -6,6 +6,13 @@
 //! Dockerfile builder. It knows nothing about Compose: the `cli` crate maps a Compose
 //! project onto it. Filled by the image-store, runtime and build issues.
 
+pub mod archive;
 pub mod digest;
+pub mod image;
+pub mod layer;
+pub mod reference;
+pub mod registry;
+pub mod snapshot;
+pub mod store;
 
 pub use digest::Digest;
