@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Aggregates hyperfine exports into bench/results/latest.{json,md}.
+"""Aggregates hyperfine exports into bench/results/<workload>.{json,md}.
 
-    report.py --meta META.json --json OUT.json --md OUT.md [ROUND.json ...]
+    report.py --meta META.json --json OUT.json --md OUT.md [--reference NAME] [--title T]
+              [ROUND.json ...]
+
+--reference names the tool tug is compared with (default docker-compose, the `config`
+workload; the `pull` workload uses skopeo); --title is the heading of the markdown report.
 
 Each ROUND.json is one `hyperfine --export-json` file; rounds alternate the order of the
 commands, and their samples are pooled per command name. META.json carries what the run
@@ -46,6 +50,8 @@ def main(argv):
     ap.add_argument("--meta", required=True)
     ap.add_argument("--json", required=True)
     ap.add_argument("--md", required=True)
+    ap.add_argument("--reference", default="docker-compose")
+    ap.add_argument("--title", default=None)
     ap.add_argument("rounds", nargs="*")
     args = ap.parse_args(argv)
 
@@ -59,25 +65,35 @@ def main(argv):
                 samples.setdefault(result["command"], []).extend(result.get("times", []))
 
     tools = {name: stats(times) for name, times in samples.items() if times}
+    ref = args.reference
     ratio = None
-    if "tug" in tools and "docker-compose" in tools:
-        t, c = tools["tug"], tools["docker-compose"]
+    if "tug" in tools and ref in tools:
+        t, c = tools["tug"], tools[ref]
         ratio = {
             "median": t["median_s"] / c["median_s"],
             "p95": t["p95_s"] / c["p95_s"],
         }
     report = dict(meta)
     report["results"] = tools
-    report["ratio_tug_over_compose"] = ratio
+    report["reference"] = ref
+    if ref == "docker-compose":
+        report["ratio_tug_over_compose"] = ratio
+    report["ratio_tug_over_reference"] = ratio
     with open(args.json, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2, sort_keys=False)
         f.write("\n")
 
-    lines = ["# Benchmark: `config` on a %s-service file with three overlays" % meta.get("input", {}).get("services", "?"), ""]
+    title = args.title or "Benchmark: `config` on a %s-service file with three overlays" % meta.get("input", {}).get("services", "?")
+    lines = ["# " + title, ""]
     lines.append("- date: %s" % meta.get("date", "?"))
     lines.append("- machine: %s" % meta.get("machine", "?"))
     lines.append("- tug: %s" % meta.get("tug_version", "?"))
-    lines.append("- docker-compose: %s" % (meta.get("compose_version") or "not installed"))
+    if ref == "docker-compose":
+        lines.append("- docker-compose: %s" % (meta.get("compose_version") or "not installed"))
+    else:
+        lines.append("- %s: %s" % (ref, meta.get("reference_version") or "not installed"))
+    for key, value in meta.get("details", {}).items():
+        lines.append("- %s: %s" % (key, value))
     lines.append("- mode: %s (%s)" % (meta.get("mode", "?"), meta.get("settings", "")))
     lines.append("- command: `%s`" % meta.get("command", ""))
     if meta.get("same_output") is not None:
@@ -88,7 +104,7 @@ def main(argv):
     if tools:
         lines.append("| tool | runs | median | p95 | min–max | mean ± sd |")
         lines.append("|---|---:|---:|---:|---:|---:|")
-        for name in ("tug", "docker-compose"):
+        for name in ("tug", ref):
             s = tools.get(name)
             if not s:
                 continue
@@ -98,9 +114,9 @@ def main(argv):
             )
         lines.append("")
         if ratio:
-            lines.append("tug / docker-compose: **%.3f** at the median, %.3f at p95 (below 1 means tug is faster)." % (ratio["median"], ratio["p95"]))
+            lines.append("tug / %s: **%.3f** at the median, %.3f at p95 (below 1 means tug is faster)." % (ref, ratio["median"], ratio["p95"]))
         else:
-            lines.append("No ratio: docker-compose was not measured.")
+            lines.append("No ratio: %s was not measured." % ref)
     else:
         lines.append("No timings: %s" % "; ".join(meta.get("notes", ["nothing was measured"])))
     with open(args.md, "w", encoding="utf-8") as f:

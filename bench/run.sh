@@ -2,7 +2,8 @@
 # Times `tug config` against `docker-compose config` on a generated 300-service file with
 # three -f overlays, and writes bench/results/latest.json and latest.md.
 #
-#   bench/run.sh [--quick] [--services N]
+#   bench/run.sh [config] [--quick] [--services N]
+#   bench/run.sh pull [--quick] [--mb N]      (the pull workload: bench/pull/run.sh)
 #
 #   --quick       3 rounds x 5 runs per tool (default: 5 rounds x 20 runs)
 #   --services N  services in the generated file (default 300)
@@ -16,12 +17,18 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 tug_setup_path
 
+# Other workloads have their own script: `bench/run.sh pull [--quick]` runs bench/pull/run.sh.
+case "${1:-}" in
+  pull) shift; exec "$(dirname "${BASH_SOURCE[0]}")/pull/run.sh" "$@" ;;
+  config) shift ;;
+esac
+
 MODE=full ROUNDS=5 RUNS=20 WARMUP=3 SERVICES=300
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) MODE=quick ROUNDS=3 RUNS=5 WARMUP=2 ;;
     --services) shift; SERVICES=${1:?--services needs a number} ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
