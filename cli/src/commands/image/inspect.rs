@@ -13,7 +13,7 @@ use std::path::Path;
 pub struct InspectArgs {
     /// Format with a template: `{{.Field.Sub}}` and `{{json .Field}}` are understood.
     // No `-f`: the global `-f FILE` (compose files) takes it.
-    #[arg(long, value_name = "TEMPLATE")]
+    #[arg(short = 'f', long, value_name = "TEMPLATE")]
     pub format: Option<String>,
     /// Images (names, digests or ids).
     #[arg(required = true, value_name = "IMAGE")]

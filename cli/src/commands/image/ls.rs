@@ -18,7 +18,7 @@ pub struct LsArgs {
     pub digests: bool,
     /// Filter output: dangling=true|false, reference=PATTERN (repeatable).
     // No `-f`: the global `-f FILE` (compose files) takes it.
-    #[arg(long = "filter", value_name = "FILTER")]
+    #[arg(short = 'f', long = "filter", value_name = "FILTER")]
     pub filters: Vec<String>,
     /// Output format: table (default) or json (one object per line).
     #[arg(long, value_name = "FORMAT")]

@@ -18,7 +18,7 @@ pub struct PruneArgs {
     pub all: bool,
     /// Do not prompt for confirmation.
     // No `-f`: the global `-f FILE` (compose files) takes it.
-    #[arg(long)]
+    #[arg(short = 'f', long)]
     pub force: bool,
 }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 pub struct RmArgs {
     /// Remove even if a container uses the image, or it is tagged in several repositories.
     // No `-f`: the global `-f FILE` (compose files) takes it.
-    #[arg(long)]
+    #[arg(short = 'f', long)]
     pub force: bool,
     /// Accepted for docker compatibility (tug has no untagged parent images to keep).
     #[arg(long)]
