@@ -21,7 +21,7 @@ as_root() {
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 # --- apt -------------------------------------------------------------------------------------
-want=(build-essential pkg-config jq hyperfine sudo ca-certificates skopeo docker-registry apache2-utils)
+want=(build-essential pkg-config jq hyperfine sudo ca-certificates skopeo docker-registry apache2-utils busybox-static)
 command -v python3 >/dev/null 2>&1 || want+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || want+=(python3-pip)
 missing=()

@@ -7,11 +7,15 @@
 //! project onto it. Filled by the image-store, runtime and build issues.
 
 pub mod archive;
+pub mod cgroup;
+pub mod container;
 pub mod digest;
 pub mod image;
 pub mod layer;
+pub mod monitor;
 pub mod reference;
 pub mod registry;
+pub mod runtime;
 pub mod snapshot;
 pub mod store;
 
