@@ -112,7 +112,7 @@ fn variables_table(details: &compose_spec::ConfigDetails) -> Result<String> {
         ]
     }))
     .collect();
-    Ok(crate::table::render(&rows))
+    Ok(crate::table::render(&rows, 20, 1))
 }
 
 fn escape_dollars(v: &mut Value) {

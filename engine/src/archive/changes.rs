@@ -227,36 +227,10 @@ fn healthcheck(rest: &str) -> Result<HealthConfig, String> {
     Ok(hc)
 }
 
-/// A Go duration (`1m30s`, `500ms`, `2h`) in nanoseconds.
+/// A Go duration (`1m30s`, `500ms`, `2h`) in nanoseconds, as the image config stores it.
 fn go_duration(s: &str) -> Result<i64, String> {
-    let bad = || format!("invalid duration {s:?}");
-    let mut total: f64 = 0.0;
-    let mut rest = s;
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return Err(bad()),
-        };
-        total += n * scale;
-        rest = &rest[unit_len..];
-    }
-    Ok(total as i64)
+    let d = crate::monitor::duration::parse_go_duration(s).map_err(|e| e.to_string())?;
+    i64::try_from(d.as_nanos()).map_err(|_| format!("invalid duration {s:?}: too long"))
 }
 
 #[cfg(test)]

@@ -3,30 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-/// Renders rows like docker's `tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)`: each column but
-/// the last is padded to its widest cell plus three spaces, and at least ten.
+/// Renders rows like docker's image tables (`tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)`).
 pub fn table(rows: &[Vec<String>]) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let mut widths = vec![0usize; cols];
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count() + 3).max(10);
-        }
-    }
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<w$}", w = widths[i]));
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    crate::table::render(rows, 10, 3)
 }
 
 /// go-units `HumanSizeWithPrecision(n, 3)`: decimal units, three significant digits.
