@@ -12,6 +12,7 @@ pub mod container;
 pub mod digest;
 pub mod image;
 pub mod layer;
+pub mod lifecycle;
 pub mod monitor;
 pub mod reference;
 pub mod registry;

@@ -5,5 +5,6 @@
 pub mod duration;
 pub mod health;
 pub mod log;
+pub mod process;
 pub mod restart;
 pub mod stop;
