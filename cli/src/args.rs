@@ -62,6 +62,11 @@ pub enum Command {
     Login(crate::commands::image::LoginArgs),
     /// Log out from a registry.
     Logout(crate::commands::image::LogoutArgs),
+    /// Manage containers.
+    #[command(subcommand)]
+    Container(crate::commands::container::ContainerCommand),
+    /// List containers (shortcut for `container ls`).
+    Ps(crate::commands::container::PsArgs),
 }
 
 /// `tug config` flags, as in `docker compose config`.

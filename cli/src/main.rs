@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod monitor_entry;
 mod project;
 mod table;
 mod yaml_out;
@@ -13,6 +14,11 @@ mod yaml_out;
 use clap::Parser;
 
 fn main() {
+    // The container monitor must stay single-threaded: dispatch it before anything else.
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some((root, id)) = monitor_entry::parse(&raw) {
+        std::process::exit(monitor_entry::run(&root, &id));
+    }
     let cli = args::Cli::parse();
     init_tracing();
     let code = match commands::run(cli) {

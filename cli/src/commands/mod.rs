@@ -1,6 +1,7 @@
 //! The `tug` commands, one module each.
 
 mod config;
+pub mod container;
 pub mod image;
 
 use crate::args::{Cli, Command};
@@ -16,5 +17,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Push(args) => image::run_push(&cli.global, &args),
         Command::Login(args) => image::run_login(&cli.global.root, &args),
         Command::Logout(args) => image::run_logout(&cli.global.root, &args),
+        Command::Container(cmd) => container::run(&cli.global, &cmd),
+        Command::Ps(args) => container::run(&cli.global, &container::ContainerCommand::Ls(args)),
     }
 }
