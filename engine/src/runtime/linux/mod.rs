@@ -2,7 +2,9 @@
 //! net and cgroup namespaces and turns an OCI spec into a running process on a rootfs.
 
 pub mod cgroupfs;
+pub mod exec;
 mod init;
+pub mod pty;
 pub mod rootfs;
 pub mod seccomp;
 pub mod securejoin;
