@@ -4,6 +4,7 @@
 #
 #   bench/run.sh [config] [--quick] [--services N]
 #   bench/run.sh pull [--quick] [--mb N]      (the pull workload: bench/pull/run.sh)
+#   bench/run.sh run [--quick]                (container start: bench/run_container/run.sh)
 #
 #   --quick       3 rounds x 5 runs per tool (default: 5 rounds x 20 runs)
 #   --services N  services in the generated file (default 300)
@@ -17,9 +18,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 tug_setup_path
 
-# Other workloads have their own script: `bench/run.sh pull [--quick]` runs bench/pull/run.sh.
+# Other workloads have their own script: `bench/run.sh pull [--quick]` runs bench/pull/run.sh,
+# `bench/run.sh run [--quick]` runs bench/run_container/run.sh.
 case "${1:-}" in
   pull) shift; exec "$(dirname "${BASH_SOURCE[0]}")/pull/run.sh" "$@" ;;
+  run) shift; exec "$(dirname "${BASH_SOURCE[0]}")/run_container/run.sh" "$@" ;;
   config) shift ;;
 esac
 
