@@ -19,7 +19,14 @@ fn main() {
     if let Some((root, id)) = monitor_entry::parse(&raw) {
         std::process::exit(monitor_entry::run(&root, &id));
     }
-    let cli = args::Cli::parse();
+    let mut cli = args::Cli::parse();
+    // The state directory is handed to monitors and used by mounts made from other working
+    // directories, so a relative `--root` is made absolute once, here.
+    if cli.global.root.is_relative() {
+        if let Ok(cwd) = std::env::current_dir() {
+            cli.global.root = cwd.join(&cli.global.root);
+        }
+    }
     init_tracing();
     let code = match commands::run(cli) {
         Ok(code) => code,
