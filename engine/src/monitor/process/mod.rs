@@ -9,7 +9,10 @@
 //! go again. When done the monitor removes the cgroup, unmounts the snapshot and exits.
 
 mod child;
+mod exec_target;
+mod healthcheck;
 mod output;
+mod probe;
 mod signals;
 pub mod spec;
 
@@ -30,6 +33,8 @@ use crate::runtime::{build_spec, SpecError};
 use crate::snapshot::{Snapshot, SnapshotError};
 
 use child::Child;
+pub use exec_target::{exec_target, ExecTarget, ExecTargetError};
+pub use healthcheck::merge_healthcheck;
 
 /// How often the monitor polls output, the init and the stop flag.
 const POLL: Duration = Duration::from_millis(20);
@@ -252,9 +257,14 @@ fn run_once(
     back.map_err(|e| Failed::Monitor(cgroup_err(id)(e)))?;
     let pid = init.pid().as_raw();
     let init_start = proc_start_time(pid).unwrap_or(0);
+    let now = Utc::now();
+    // A (re)start begins a fresh `starting` health, as in docker.
+    let mut health = healthcheck::HealthRunner::new(config, now);
+    let initial = health.as_ref().map(|h| h.health().clone());
     store
         .update_state(id, |s| {
-            s.mark_running((pid, init_start), monitor, Utc::now())
+            s.mark_running((pid, init_start), monitor, now);
+            s.health = initial;
         })
         .map_err(|e| Failed::Monitor(container_err(id)(e)))?;
     let mut child = Child {
@@ -265,15 +275,25 @@ fn run_once(
         output
             .drain(log)
             .map_err(|e| Failed::Monitor(log_err(id)(e)))?;
+        // Probes are reaped before the init: its exit completes only once they are.
+        if let Some(h) = health.as_mut().and_then(|h| h.turn(init.pid(), &oci)) {
+            if let Err(e) = store.update_state(id, |s| s.health = Some(h)) {
+                tracing::warn!(error = %e, "recording the health");
+            }
+        }
         if let Some(code) = child.poll() {
             break code;
         }
         if signals::take() {
+            if let Some(h) = health.as_mut() {
+                h.stop_probe();
+            }
             stop_init(store, config, &mut child);
             continue;
         }
         std::thread::sleep(POLL);
     };
+    drop(health);
     let until = Instant::now() + DRAIN_AFTER_EXIT;
     while !output
         .drain(log)
