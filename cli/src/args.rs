@@ -64,9 +64,11 @@ pub enum Command {
     Logout(crate::commands::image::LogoutArgs),
     /// Manage containers.
     #[command(subcommand)]
-    Container(crate::commands::container::ContainerCommand),
+    Container(Box<crate::commands::container::ContainerCommand>),
     /// List containers (shortcut for `container ls`).
     Ps(crate::commands::container::PsArgs),
+    /// Execute a command in a running container (shortcut for `container exec`).
+    Exec(crate::commands::container::exec::ExecArgs),
 }
 
 /// `tug config` flags, as in `docker compose config`.

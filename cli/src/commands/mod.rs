@@ -18,6 +18,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Login(args) => image::run_login(&cli.global.root, &args),
         Command::Logout(args) => image::run_logout(&cli.global.root, &args),
         Command::Container(cmd) => container::run(&cli.global, &cmd),
+        Command::Exec(args) => container::exec::run(&cli.global.root, &args),
         Command::Ps(args) => container::run(&cli.global, &container::ContainerCommand::Ls(args)),
     }
 }

@@ -37,6 +37,9 @@ pub struct ContainerConfig {
     pub stop_timeout: Option<u32>,
     pub healthcheck: Option<HealthConfig>,
     pub limits: Limits,
+    /// `--cap-add`, `--privileged`, `--read-only`, `--ulimit`, `--shm-size`, `--init`.
+    #[serde(default)]
+    pub security: Security,
     /// Mount specs as given (`-v`, `--tmpfs`), interpreted by the volumes crate.
     pub mounts: Vec<String>,
     /// Port specs as given (`-p`), interpreted by the netbridge crate.
@@ -53,6 +56,68 @@ pub struct Limits {
     /// CPUs in billionths, like docker's `NanoCpus`.
     pub nano_cpus: Option<u64>,
     pub pids: Option<i64>,
+    /// `--memory-swap` in bytes (memory plus swap), `-1` for unlimited swap.
+    #[serde(default)]
+    pub memory_swap: Option<i64>,
+    /// `--cpu-shares`: relative CPU weight.
+    #[serde(default)]
+    pub cpu_shares: Option<u64>,
+    /// `--cpuset-cpus`, e.g. `0-1`.
+    #[serde(default)]
+    pub cpuset_cpus: Option<String>,
+}
+
+/// The process-level settings docker keeps in `HostConfig`, applied by the runtime.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Security {
+    /// `--cap-add` names (`NET_ADMIN`, `CAP_NET_ADMIN` or `ALL`).
+    pub cap_add: Vec<String>,
+    /// `--cap-drop` names.
+    pub cap_drop: Vec<String>,
+    /// `--privileged`: all capabilities, no masked paths.
+    pub privileged: bool,
+    /// `--read-only`: the rootfs is mounted read-only.
+    pub read_only: bool,
+    /// `--security-opt no-new-privileges`.
+    pub no_new_privileges: bool,
+    /// `--security-opt seccomp=unconfined`.
+    pub seccomp_unconfined: bool,
+    /// `--ulimit name=soft[:hard]`.
+    pub ulimits: Vec<Ulimit>,
+    /// `--shm-size` in bytes; docker's 64 MiB when `None`.
+    pub shm_size: Option<u64>,
+    /// `--tmpfs /path[:options]` as given (options like `size=64m,mode=1777`).
+    pub tmpfs: Vec<String>,
+}
+
+/// One `--ulimit`: docker's rlimit name (`nofile`) and its soft and hard limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ulimit {
+    pub name: String,
+    pub soft: u64,
+    pub hard: u64,
+}
+
+impl FromStr for Ulimit {
+    type Err = ContainerError;
+
+    /// Parses `name=soft[:hard]` (hard defaults to soft), as `docker run --ulimit` does.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || ContainerError::InvalidUlimit(s.to_string());
+        let (name, values) = s.split_once('=').ok_or_else(bad)?;
+        let (soft, hard) = values.split_once(':').unwrap_or((values, values));
+        let soft: u64 = soft.parse().map_err(|_| bad())?;
+        let hard: u64 = hard.parse().map_err(|_| bad())?;
+        if name.is_empty() || soft > hard {
+            return Err(bad());
+        }
+        Ok(Ulimit {
+            name: name.to_string(),
+            soft,
+            hard,
+        })
+    }
 }
 
 /// A healthcheck as docker stores it (durations in nanoseconds, 0 = default).
@@ -145,6 +210,17 @@ mod tests {
         );
         for bad in ["sometimes", "always:3", "on-failure:x", "on-failure:-1"] {
             assert!(bad.parse::<RestartPolicy>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ulimits_parse_like_docker() {
+        let u: Ulimit = "nofile=1024:2048".parse().unwrap();
+        assert_eq!((u.name.as_str(), u.soft, u.hard), ("nofile", 1024, 2048));
+        let u: Ulimit = "nproc=10".parse().unwrap();
+        assert_eq!((u.soft, u.hard), (10, 10));
+        for bad in ["nofile", "nofile=x", "=1", "nofile=2:1"] {
+            assert!(bad.parse::<Ulimit>().is_err(), "{bad}");
         }
     }
 

@@ -36,6 +36,9 @@ pub enum ContainerError {
     /// A restart policy other than docker's four forms.
     #[error("invalid restart policy {0:?}: expected no, always, unless-stopped or on-failure[:N]")]
     InvalidRestartPolicy(String),
+    /// A `--ulimit` that is not `name=soft[:hard]` with soft ≤ hard.
+    #[error("invalid ulimit {0:?}: expected name=soft[:hard] with soft <= hard")]
+    InvalidUlimit(String),
     /// A `--filter` that is not `key=value` with a known key.
     #[error("invalid filter {0:?}: {1}")]
     InvalidFilter(String, &'static str),

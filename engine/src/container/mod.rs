@@ -16,7 +16,9 @@ mod state;
 mod store;
 mod time;
 
-pub use config::{ContainerConfig, HealthConfig, Limits, RestartPolicy, RestartPolicyName};
+pub use config::{
+    ContainerConfig, HealthConfig, Limits, RestartPolicy, RestartPolicyName, Security, Ulimit,
+};
 pub use error::ContainerError;
 pub use filter::{Filter, Filters};
 pub use id::{is_container_id, random_container_id, random_name, validate_name};

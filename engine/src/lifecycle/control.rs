@@ -67,6 +67,7 @@ pub fn stop(
     if !s.status.has_monitor() {
         return Ok(c);
     }
+    super::pause::resume_if_paused(&store, &c)?;
     let grace = timeout.or(c.config.stop_timeout).unwrap_or(10);
     let file = c.dir.join(STOP_TIMEOUT_FILE);
     std::fs::write(&file, grace.to_string())
@@ -100,6 +101,7 @@ pub fn kill(tug_root: &Path, query: &str, signal: &str) -> Result<Container, Lif
     if !s.status.has_monitor() || !alive(s.pid, s.pid_start_time) {
         return Err(LifecycleError::NotRunning(c.config.name.clone()));
     }
+    super::pause::resume_if_paused(&store, &c)?;
     let stop_signal = parse_signal(&c.config.stop_signal).unwrap_or(Signal::SIGTERM as i32);
     if sig == Signal::SIGKILL || number == stop_signal {
         store.update_state(&c.config.id, |s| s.manually_stopped = true)?;
@@ -137,6 +139,7 @@ pub fn remove(tug_root: &Path, query: &str, force: bool) -> Result<(), Lifecycle
             return Err(LifecycleError::Running(c.config.name.clone()));
         }
         store.update_state(&id, |s| s.manually_stopped = true)?;
+        super::pause::resume_if_paused(&store, &c)?;
         let s = &c.state;
         if alive(s.pid, s.pid_start_time) {
             let _ = send(Pid::from_raw(s.pid), Signal::SIGKILL);

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::container::{Container, ContainerConfig, ContainerStore, Limits, RestartPolicy};
+use crate::container::{
+    Container, ContainerConfig, ContainerStore, Limits, RestartPolicy, Security,
+};
 use crate::layer::ensure_image_layers;
 use crate::monitor::process::AUTO_REMOVE_FILE;
 use crate::snapshot::Snapshot;
@@ -30,8 +32,12 @@ pub struct CreateOptions {
     pub stop_signal: String,
     pub stop_timeout: Option<u32>,
     pub limits: Limits,
+    /// Capabilities, read-only rootfs, ulimits, /dev/shm size.
+    pub security: Security,
     /// `run -d --rm`: the monitor removes the container when it exits for good.
     pub auto_remove: bool,
+    /// `--health-*` / `--no-healthcheck`; merged over the image's HEALTHCHECK.
+    pub healthcheck: Option<crate::container::HealthConfig>,
 }
 
 /// Merges `opts` over the image's config the way docker does: `--entrypoint` drops the
@@ -88,6 +94,11 @@ pub fn merge_config(
             .stop_timeout
             .or(ic.stop_timeout.and_then(|t| u32::try_from(t).ok())),
         limits: opts.limits.clone(),
+        security: opts.security.clone(),
+        healthcheck: crate::monitor::process::merge_healthcheck(
+            opts.healthcheck.as_ref(),
+            ic.healthcheck.as_ref(),
+        ),
         ..ContainerConfig::default()
     })
 }
@@ -106,6 +117,9 @@ pub fn create(tug_root: &Path, opts: &CreateOptions) -> Result<Container, Lifecy
             source,
         })?;
     let mut config = merge_config(opts, &image.config)?;
+    crate::monitor::process::spec::cgroup_limits(&config)
+        .validate()
+        .map_err(LifecycleError::InvalidLimits)?;
     config.image_id = image.id.hex().to_string();
     let layers = ensure_image_layers(&images, &image).map_err(|source| LifecycleError::Layers {
         image: opts.image.clone(),

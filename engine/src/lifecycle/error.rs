@@ -43,6 +43,16 @@ pub enum LifecycleError {
     InvalidSignal(String),
     #[error("container {0} is not running")]
     NotRunning(String),
+    /// A resource flag the kernel would refuse (`--memory-swap` below `--memory`, ...),
+    /// caught at create time rather than at start.
+    #[error("{0}")]
+    InvalidLimits(#[source] CgroupError),
+    /// `pause` of a container that is already paused.
+    #[error("container {0} is already paused")]
+    AlreadyPaused(String),
+    /// `unpause` of a container that is not paused.
+    #[error("container {0} is not paused")]
+    NotPaused(String),
     #[error("cannot remove container {0}: container is running: stop the container before removing or force remove")]
     Running(String),
     #[error("starting the monitor of container {id}: {source}")]

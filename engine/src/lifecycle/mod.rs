@@ -7,10 +7,12 @@ mod control;
 mod create;
 mod error;
 mod forward;
+mod pause;
 mod start;
 
 pub use control::{kill, remove, stop, wait};
 pub use create::{create, merge_config, CreateOptions};
 pub use error::LifecycleError;
 pub use forward::{install_signal_proxy, take_signals};
+pub use pause::{pause, unpause};
 pub use start::{start, MonitorCommand};

@@ -54,6 +54,16 @@ pub fn inspect_value(c: &Container) -> Value {
             "Error": s.error,
             "StartedAt": time(s.started_at),
             "FinishedAt": time(s.finished_at),
+            "Health": s.health.as_ref().map(|h| json!({
+                "Status": h.status.to_string(),
+                "FailingStreak": h.failing_streak,
+                "Log": h.log.iter().map(|l| json!({
+                    "Start": time(l.start),
+                    "End": time(l.end),
+                    "ExitCode": l.exit_code,
+                    "Output": l.output,
+                })).collect::<Vec<_>>(),
+            })),
         },
         "Image": format!("sha256:{}", cfg.image_id),
         "LogPath": c.log_path(),
@@ -78,6 +88,14 @@ pub fn inspect_value(c: &Container) -> Value {
             "Labels": cfg.labels,
             "StopSignal": cfg.stop_signal,
             "StopTimeout": cfg.stop_timeout,
+            "Healthcheck": cfg.healthcheck.as_ref().map(|h| json!({
+                "Test": h.test,
+                "Interval": h.interval_ns,
+                "Timeout": h.timeout_ns,
+                "StartPeriod": h.start_period_ns,
+                "StartInterval": h.start_interval_ns,
+                "Retries": h.retries,
+            })),
         },
     })
 }

@@ -2,11 +2,15 @@
 //! embedded engine. Each command reads the container files; running containers are owned by
 //! their monitor process (see `monitor_entry.rs`).
 
+mod control;
 mod create;
+pub mod exec;
+mod health_flags;
 mod inspect;
 mod logs;
 mod ps;
 mod run;
+mod top;
 
 pub use ps::PsArgs;
 
@@ -44,6 +48,18 @@ pub enum ContainerCommand {
     Inspect(NamesArgs),
     /// Block until one or more containers stop, then print their exit codes.
     Wait(NamesArgs),
+    /// Execute a command in a running container.
+    Exec(exec::ExecArgs),
+    /// Restart one or more containers.
+    Restart(StopArgs),
+    /// Pause all processes within one or more containers.
+    Pause(NamesArgs),
+    /// Unpause all processes within one or more containers.
+    Unpause(NamesArgs),
+    /// List port mappings of a container (none until containers have networks).
+    Port(control::PortArgs),
+    /// Display the running processes of a container.
+    Top(top::TopArgs),
 }
 
 /// Containers named on the command line.
@@ -125,6 +141,20 @@ pub fn run(global: &GlobalArgs, cmd: &ContainerCommand) -> Result<i32> {
         ContainerCommand::Ls(args) => ps::run(root, args),
         ContainerCommand::Logs(args) => logs::run(root, args),
         ContainerCommand::Inspect(args) => inspect::run(root, &args.containers),
+        ContainerCommand::Exec(args) => exec::run(root, args),
+        ContainerCommand::Restart(args) => {
+            each(&args.containers, |c| control::restart(root, c, args.time))
+        }
+        ContainerCommand::Pause(args) => each(&args.containers, |c| {
+            lifecycle::pause(root, c)?;
+            Ok(())
+        }),
+        ContainerCommand::Unpause(args) => each(&args.containers, |c| {
+            lifecycle::unpause(root, c)?;
+            Ok(())
+        }),
+        ContainerCommand::Port(args) => control::port(root, args),
+        ContainerCommand::Top(args) => top::run(root, args),
         ContainerCommand::Wait(args) => {
             let mut failed = false;
             for c in &args.containers {

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::Args;
-use engine::container::{Container, ContainerStore, Filters, ProcProcesses, Status};
+use engine::container::{Container, ContainerStore, Filters, HealthStatus, ProcProcesses, Status};
 
 /// `ps` flags, as in `docker ps`.
 #[derive(Debug, Args, Clone, Default)]
@@ -91,9 +91,16 @@ fn command(c: &Container, full: bool) -> String {
 pub fn status(c: &Container, now: DateTime<Utc>) -> String {
     let s = &c.state;
     match s.status {
-        Status::Running => s
-            .started_at
-            .map_or_else(|| "Up".into(), |t| format!("Up {}", ago(now, t))),
+        Status::Running => {
+            let up = s
+                .started_at
+                .map_or_else(|| "Up".into(), |t| format!("Up {}", ago(now, t)));
+            match s.health.as_ref().map(|h| h.status) {
+                Some(HealthStatus::Starting) => format!("{up} (health: starting)"),
+                Some(h) => format!("{up} ({h})"),
+                None => up,
+            }
+        }
         Status::Paused => "Up (Paused)".into(),
         Status::Restarting => format!("Restarting ({})", s.exit_code),
         Status::Exited => s.finished_at.map_or_else(

@@ -3,7 +3,9 @@
 
 use crate::cgroup::Limits;
 use crate::container::ContainerConfig;
-use crate::runtime::ContainerSpec;
+use crate::runtime::{ContainerSpec, Ulimit};
+use oci_spec::runtime::Mount;
+use std::path::PathBuf;
 
 /// The process and settings to run: entrypoint then cmd, as docker concatenates them.
 pub fn container_spec(config: &ContainerConfig) -> ContainerSpec {
@@ -19,11 +21,49 @@ pub fn container_spec(config: &ContainerConfig) -> ContainerSpec {
         } else {
             config.hostname.clone()
         },
+        cap_add: config.security.cap_add.clone(),
+        cap_drop: config.security.cap_drop.clone(),
+        privileged: config.security.privileged,
+        read_only: config.security.read_only,
+        no_new_privileges: config.security.no_new_privileges,
+        seccomp_unconfined: config.security.seccomp_unconfined,
+        ulimits: config
+            .security
+            .ulimits
+            .iter()
+            .map(|u| Ulimit {
+                name: u.name.clone(),
+                soft: u.soft,
+                hard: u.hard,
+            })
+            .collect(),
+        shm_size: config.security.shm_size,
+        mounts: config
+            .security
+            .tmpfs
+            .iter()
+            .map(|t| tmpfs_mount(t))
+            .collect(),
         ..ContainerSpec::default()
     }
 }
 
-/// The cgroup limits of `--memory`, `--cpus` and `--pids-limit`.
+/// A `--tmpfs /path[:options]` mount with docker's defaults (`nosuid,nodev,noexec`) before
+/// the given options, so `exec` or `size=` given by the user win.
+fn tmpfs_mount(given: &str) -> Mount {
+    let (dest, opts) = given.split_once(':').unwrap_or((given, ""));
+    let mut options: Vec<String> = ["nosuid", "nodev", "noexec"].map(String::from).to_vec();
+    options.extend(opts.split(',').filter(|o| !o.is_empty()).map(String::from));
+    let mut m = Mount::default();
+    m.set_destination(PathBuf::from(dest));
+    m.set_typ(Some("tmpfs".to_string()));
+    m.set_source(Some(PathBuf::from("tmpfs")));
+    m.set_options(Some(options));
+    m
+}
+
+/// The cgroup limits of `--memory`, `--memory-swap`, `--cpus`, `--cpu-shares`,
+/// `--cpuset-cpus` and `--pids-limit`.
 pub fn cgroup_limits(config: &ContainerConfig) -> Limits {
     let l = &config.limits;
     Limits {
@@ -33,6 +73,9 @@ pub fn cgroup_limits(config: &ContainerConfig) -> Limits {
         }),
         cpu_period_us: l.nano_cpus.map(|_| crate::cgroup::DEFAULT_CPU_PERIOD_US),
         pids_limit: l.pids,
+        memory_swap: l.memory_swap,
+        cpu_shares: l.cpu_shares,
+        cpuset_cpus: l.cpuset_cpus.clone(),
         ..Limits::default()
     }
 }
@@ -66,5 +109,28 @@ mod tests {
         assert_eq!(l.cpu_quota_us, Some(150_000));
         assert_eq!(l.cpu_period_us, Some(100_000));
         assert_eq!(l.pids_limit, Some(10));
+    }
+
+    #[test]
+    fn security_flags_reach_the_runtime_spec() {
+        let mut config = ContainerConfig::default();
+        config.security.cap_drop = vec!["ALL".into()];
+        config.security.read_only = true;
+        config.security.shm_size = Some(1 << 20);
+        config.security.tmpfs = vec!["/run:size=1m".into()];
+        config.security.ulimits = vec!["nofile=1024:2048".parse().unwrap()];
+        config.limits.cpu_shares = Some(512);
+        config.limits.cpuset_cpus = Some("0".into());
+        let spec = container_spec(&config);
+        assert_eq!(spec.cap_drop, ["ALL"]);
+        assert!(spec.read_only);
+        assert_eq!(spec.shm_size, Some(1 << 20));
+        assert_eq!(spec.ulimits[0].hard, 2048);
+        assert_eq!(spec.mounts[0].destination(), &PathBuf::from("/run"));
+        let options = spec.mounts[0].options().clone().unwrap_or_default();
+        assert_eq!(options.last().map(String::as_str), Some("size=1m"));
+        let l = cgroup_limits(&config);
+        assert_eq!(l.cpu_shares, Some(512));
+        assert_eq!(l.cpuset_cpus.as_deref(), Some("0"));
     }
 }
