@@ -1,12 +1,23 @@
 //! Which images containers use, for the safety checks of `rm` and `prune`.
 //!
-//! Containers do not exist yet in tug: the runtime issue adds them and must make this answer
-//! from their records. Until then no image is in use, which is true.
+//! Every container, running or not, keeps its image: docker refuses `rmi` of an image a
+//! stopped container was made from too, since `start` would need it again.
 
+use anyhow::{Context, Result};
+use engine::container::{ContainerStore, Filters};
 use engine::Digest;
+use std::collections::HashSet;
 use std::path::Path;
 
-/// A predicate telling whether any container under `root` uses an image.
-pub fn containers_use_image(_root: &Path) -> impl Fn(&Digest) -> bool {
-    |_id: &Digest| false
+/// A predicate telling whether any container under `root` uses an image. The container
+/// records are read once, when the predicate is made.
+pub fn containers_use_image(root: &Path) -> Result<impl Fn(&Digest) -> bool> {
+    let store = ContainerStore::open(root).context("open the container store")?;
+    let used: HashSet<String> = store
+        .list(&Filters::default())
+        .context("list containers")?
+        .into_iter()
+        .map(|c| c.config.image_id)
+        .collect();
+    Ok(move |id: &Digest| used.contains(id.hex()))
 }

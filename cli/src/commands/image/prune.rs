@@ -40,7 +40,7 @@ pub fn run(root: &Path, args: &PruneArgs) -> Result<i32> {
             }
         }
     }
-    let in_use = containers_use_image(root);
+    let in_use = containers_use_image(root)?;
     let removed = store.prune(args.all, &in_use).context("prune images")?;
     if !removed.is_empty() {
         println!("Deleted Images:");

@@ -23,7 +23,7 @@ pub struct RmArgs {
 
 pub fn run(root: &Path, args: &RmArgs) -> Result<i32> {
     let store = Store::open(root).context("open the image store")?;
-    let in_use = containers_use_image(root);
+    let in_use = containers_use_image(root)?;
     let mut code = 0;
     for name in &args.images {
         match store.remove_by_name(name, args.force, &in_use) {
