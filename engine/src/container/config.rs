@@ -89,6 +89,8 @@ pub struct Security {
     pub shm_size: Option<u64>,
     /// `--tmpfs /path[:options]` as given (options like `size=64m,mode=1777`).
     pub tmpfs: Vec<String>,
+    /// `--init`: an init process stays PID 1, forwarding signals and reaping zombies.
+    pub init: bool,
 }
 
 /// One `--ulimit`: docker's rlimit name (`nofile`) and its soft and hard limits.

@@ -94,11 +94,17 @@ pub struct ContainerSpec {
     /// Extra mounts after docker's defaults, in order: volumes, tmpfs, and the per-container
     /// /etc/hosts, /etc/hostname and /etc/resolv.conf (`bind` or `rbind` with `ro`/`rw`).
     pub mounts: Vec<Mount>,
+    /// `--init`: the runtime's init stays PID 1, forwarding signals and reaping zombies.
+    pub init: bool,
 }
 
 /// Annotation naming the seccomp profile the native runtime applies: `default` or
 /// `unconfined`. Runtime-specific: an external OCI runtime ignores it.
 pub const SECCOMP_ANNOTATION: &str = "org.tug.seccomp";
+
+/// Annotation (`"1"`) asking the native runtime's init to stay PID 1, forward signals to
+/// the command and reap zombies (`--init`).
+pub const INIT_ANNOTATION: &str = "org.tug.init";
 
 /// Parses a capability name as docker accepts it (any case, with or without `CAP_`).
 pub fn parse_capability(name: &str) -> Result<Capability, SpecError> {
@@ -266,9 +272,12 @@ pub fn build_spec(
     } else {
         "default"
     };
-    spec.set_annotations(Some(
-        [(SECCOMP_ANNOTATION.to_string(), profile.to_string())].into(),
-    ));
+    let mut annotations: std::collections::HashMap<String, String> =
+        [(SECCOMP_ANNOTATION.to_string(), profile.to_string())].into();
+    if cs.init {
+        annotations.insert(INIT_ANNOTATION.to_string(), "1".to_string());
+    }
+    spec.set_annotations(Some(annotations));
     spec.set_linux(Some(linux));
     Ok(spec)
 }

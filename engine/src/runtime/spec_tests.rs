@@ -257,3 +257,20 @@ fn rlimits_are_clamped_and_flags_carried() {
         Err(SpecError::NoCommand)
     ));
 }
+
+#[test]
+fn init_adds_the_init_annotation_only_when_asked() {
+    let d = rootfs();
+    let annotation = |cs: &ContainerSpec| {
+        build(cs, d.path())
+            .annotations()
+            .as_ref()
+            .and_then(|a| a.get(INIT_ANNOTATION).cloned())
+    };
+    assert_eq!(annotation(&base()), None);
+    let cs = ContainerSpec {
+        init: true,
+        ..base()
+    };
+    assert_eq!(annotation(&cs).as_deref(), Some("1"));
+}

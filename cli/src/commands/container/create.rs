@@ -97,6 +97,9 @@ pub struct HostArgs {
     /// Mount a tmpfs directory (/path[:options]).
     #[arg(long = "tmpfs", value_name = "PATH")]
     pub tmpfs: Vec<String>,
+    /// Run an init inside the container that forwards signals and reaps processes.
+    #[arg(long)]
+    pub init: bool,
 }
 
 /// Parses docker's memory sizes: `512`, `100k`, `64m`, `1g` (1024-based, `b` optional).
@@ -144,6 +147,7 @@ impl HostArgs {
             read_only: self.read_only,
             shm_size: self.shm_size.as_deref().map(parse_memory).transpose()?,
             tmpfs: self.tmpfs.clone(),
+            init: self.init,
             ..Security::default()
         };
         if let Some(bad) = self.tmpfs.iter().find(|t| !t.starts_with('/')) {

@@ -27,6 +27,7 @@ pub fn container_spec(config: &ContainerConfig) -> ContainerSpec {
         read_only: config.security.read_only,
         no_new_privileges: config.security.no_new_privileges,
         seccomp_unconfined: config.security.seccomp_unconfined,
+        init: config.security.init,
         ulimits: config
             .security
             .ulimits
@@ -118,12 +119,14 @@ mod tests {
         config.security.read_only = true;
         config.security.shm_size = Some(1 << 20);
         config.security.tmpfs = vec!["/run:size=1m".into()];
+        config.security.init = true;
         config.security.ulimits = vec!["nofile=1024:2048".parse().unwrap()];
         config.limits.cpu_shares = Some(512);
         config.limits.cpuset_cpus = Some("0".into());
         let spec = container_spec(&config);
         assert_eq!(spec.cap_drop, ["ALL"]);
         assert!(spec.read_only);
+        assert!(spec.init);
         assert_eq!(spec.shm_size, Some(1 << 20));
         assert_eq!(spec.ulimits[0].hard, 2048);
         assert_eq!(spec.mounts[0].destination(), &PathBuf::from("/run"));

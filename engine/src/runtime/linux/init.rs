@@ -6,7 +6,7 @@ use super::rootfs;
 use super::sys::RealSys;
 use crate::runtime::defaults::DEFAULT_PATH;
 use crate::runtime::rlimit::to_resource;
-use crate::runtime::spec::{to_kernel_capability, SECCOMP_ANNOTATION};
+use crate::runtime::spec::{to_kernel_capability, INIT_ANNOTATION, SECCOMP_ANNOTATION};
 use caps::{CapSet, CapsHashSet};
 use nix::errno::Errno;
 use nix::sys::resource::setrlimit;
@@ -46,7 +46,7 @@ fn rt<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> InitFailure + '_ {
 
 /// The child's entry point: never returns.
 pub(super) fn run(spec: &Spec, stdio: [Option<RawFd>; 3], err_pipe: &OwnedFd) -> ! {
-    let failure = match setup_and_exec(spec, stdio) {
+    let failure = match setup_and_exec(spec, stdio, err_pipe.as_raw_fd()) {
         Ok(never) => match never {},
         Err(f) => f,
     };
@@ -72,7 +72,11 @@ fn kernel_caps(set: Option<&Capabilities>, held: &CapsHashSet) -> CapsHashSet {
     .unwrap_or_default()
 }
 
-fn setup_and_exec(spec: &Spec, stdio: [Option<RawFd>; 3]) -> Result<Infallible, InitFailure> {
+fn setup_and_exec(
+    spec: &Spec,
+    stdio: [Option<RawFd>; 3],
+    err_pipe: RawFd,
+) -> Result<Infallible, InitFailure> {
     for (target, fd) in stdio.iter().enumerate() {
         if let Some(fd) = fd {
             // SAFETY: dup2 on fds the parent handed over; target is 0, 1 or 2.
@@ -115,10 +119,8 @@ fn setup_and_exec(spec: &Spec, stdio: [Option<RawFd>; 3]) -> Result<Infallible, 
                 .map_err(rt(&format!("drop {c} from bounding set")))?;
         }
     }
-    let seccomp = spec
-        .annotations()
-        .as_ref()
-        .and_then(|a| a.get(SECCOMP_ANNOTATION));
+    let annotations = spec.annotations().as_ref();
+    let seccomp = annotations.and_then(|a| a.get(SECCOMP_ANNOTATION));
     if seccomp.map(String::as_str) == Some("default") {
         // Installed while CAP_SYS_ADMIN is still held; nothing below is denied by it.
         super::seccomp::apply(lc.bounding().as_ref().unwrap_or(&Capabilities::new()))
@@ -170,6 +172,11 @@ fn setup_and_exec(spec: &Spec, stdio: [Option<RawFd>; 3]) -> Result<Infallible, 
             format!("chdir to cwd {:?}: {e}", cwd.display()),
         )
     })?;
+    let init = annotations.and_then(|a| a.get(INIT_ANNOTATION));
+    if init.map(String::as_str) == Some("1") {
+        // `--init`: this process stays PID 1; only the forked child goes on to exec.
+        super::mini_init::fork_command(err_pipe).map_err(rt("fork the command"))?;
+    }
     exec(
         process.args().as_deref().unwrap_or(&[]),
         process.env().as_deref().unwrap_or(&[]),

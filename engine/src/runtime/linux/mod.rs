@@ -4,6 +4,7 @@
 pub mod cgroupfs;
 pub mod exec;
 mod init;
+mod mini_init;
 pub mod pty;
 pub mod rootfs;
 pub mod seccomp;
