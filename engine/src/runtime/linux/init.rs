@@ -33,14 +33,14 @@ pub(super) struct InitFailure {
     pub message: String,
 }
 
-fn fail(code: i32, message: impl Into<String>) -> InitFailure {
+pub(super) fn fail(code: i32, message: impl Into<String>) -> InitFailure {
     InitFailure {
         code,
         message: message.into(),
     }
 }
 
-fn rt<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> InitFailure + '_ {
+pub(super) fn rt<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> InitFailure + '_ {
     move |e| fail(EXIT_RUNTIME, format!("{what}: {e}"))
 }
 
@@ -62,7 +62,7 @@ pub(super) fn run(spec: &Spec, stdio: [Option<RawFd>; 3], err_pipe: &OwnedFd) ->
 
 /// The kernel capabilities of `set` that this process holds: a capability the runtime does
 /// not have cannot be granted (e.g. `--privileged` under a restricted parent), as in runc.
-fn kernel_caps(set: Option<&Capabilities>, held: &CapsHashSet) -> CapsHashSet {
+pub(super) fn kernel_caps(set: Option<&Capabilities>, held: &CapsHashSet) -> CapsHashSet {
     set.map(|s| {
         s.iter()
             .filter_map(to_kernel_capability)
@@ -218,7 +218,7 @@ struct KernelSigaction {
 /// Gives the container default signal dispositions and an empty signal mask: ignored
 /// signals survive execve, Rust programs ignore SIGPIPE, and glibc refuses to reset its
 /// internal real-time signals (32, 33), hence the raw rt_sigaction.
-fn reset_signals() -> Result<(), InitFailure> {
+pub(super) fn reset_signals() -> Result<(), InitFailure> {
     use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow};
     let default = KernelSigaction {
         handler: nix::libc::SIG_DFL,
@@ -262,7 +262,8 @@ fn close_fds_on_exec() {
     }
 }
 
-fn exec(args: &[String], env: &[String]) -> Result<Infallible, InitFailure> {
+/// Finds the command in PATH and execs it with `env`; on failure, docker's 126/127.
+pub(super) fn exec(args: &[String], env: &[String]) -> Result<Infallible, InitFailure> {
     let cmd = args
         .first()
         .ok_or_else(|| fail(EXIT_RUNTIME, "no command"))?;
@@ -284,23 +285,28 @@ fn exec(args: &[String], env: &[String]) -> Result<Infallible, InitFailure> {
         .collect::<Result<Vec<_>, _>>()?;
     close_fds_on_exec();
     if let Err(e) = access(path.as_path(), AccessFlags::X_OK) {
-        let code = if e == Errno::ENOENT {
-            EXIT_NOT_FOUND
-        } else {
-            EXIT_CANNOT_EXEC
-        };
-        return Err(fail(code, format!("exec {}: {e}", path.display())));
+        return Err(fail(
+            exec_failure_code(e),
+            format!("exec {}: {e}", path.display()),
+        ));
     }
     let e = match execve(&c_path, &c_args, &c_env) {
         Ok(never) => match never {},
         Err(e) => e,
     };
-    let code = if e == Errno::ENOENT {
+    Err(fail(
+        exec_failure_code(e),
+        format!("exec {}: {e}", path.display()),
+    ))
+}
+
+/// Docker's code for a failed execve: 127 when the file is missing, 126 otherwise.
+pub fn exec_failure_code(e: Errno) -> i32 {
+    if e == Errno::ENOENT {
         EXIT_NOT_FOUND
     } else {
         EXIT_CANNOT_EXEC
-    };
-    Err(fail(code, format!("exec {}: {e}", path.display())))
+    }
 }
 
 /// The raw number of an optional stdio fd, for the child's dup2 (the parent keeps it open

@@ -2,14 +2,16 @@
 //! user, pty, capabilities and seccomp filter, and reports any failure as `code\nmessage`.
 
 use super::ExecSpec;
-use crate::runtime::linux::init::{find_command, EXIT_CANNOT_EXEC, EXIT_NOT_FOUND, EXIT_RUNTIME};
+pub use crate::runtime::linux::init::exec_failure_code;
+use crate::runtime::linux::init::{
+    exec as execute, fail, kernel_caps, reset_signals, rt, InitFailure as Failure,
+    EXIT_CANNOT_EXEC, EXIT_RUNTIME,
+};
 use crate::runtime::linux::pty;
-use crate::runtime::spec::to_kernel_capability;
 use crate::runtime::user;
-use caps::{CapSet, CapsHashSet};
+use caps::CapSet;
 use nix::errno::Errno;
 use nix::sched::{setns, CloneFlags};
-use nix::sys::signal::Signal;
 use nix::sys::stat::Mode;
 use oci_spec::runtime::Capabilities;
 use std::convert::Infallible;
@@ -66,23 +68,6 @@ pub(super) struct ChildEnds<'a> {
     pub sync: BorrowedFd<'a>,
     pub sock: Option<BorrowedFd<'a>>,
     pub stdio: [Option<RawFd>; 3],
-}
-
-/// A failure before execve, carried to the caller.
-pub(super) struct Failure {
-    pub code: i32,
-    pub message: String,
-}
-
-fn fail(code: i32, message: impl Into<String>) -> Failure {
-    Failure {
-        code,
-        message: message.into(),
-    }
-}
-
-fn rt<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> Failure + '_ {
-    move |e| fail(EXIT_RUNTIME, format!("{what}: {e}"))
 }
 
 pub(super) fn run(
@@ -166,31 +151,6 @@ fn child_setup(
     execute(&spec.args, &env_with_home(&spec.env, &who.home))
 }
 
-/// Default dispositions for the standard signals (ignored ones survive execve, and Rust
-/// ignores SIGPIPE) and an empty mask.
-fn reset_signals() -> Result<(), Failure> {
-    use nix::sys::signal::{
-        sigaction, sigprocmask, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow,
-    };
-    let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
-    for sig in Signal::iterator().filter(|s| !matches!(s, Signal::SIGKILL | Signal::SIGSTOP)) {
-        // SAFETY: SIG_DFL runs no code in this process.
-        unsafe { sigaction(sig, &default) }.map_err(rt("sigaction"))?;
-    }
-    sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None).map_err(rt("sigprocmask"))
-}
-
-/// The kernel capabilities of `set` this process holds (one it lacks cannot be granted).
-fn kernel_caps(set: Option<&Capabilities>, held: &CapsHashSet) -> CapsHashSet {
-    set.map(|s| {
-        s.iter()
-            .filter_map(to_kernel_capability)
-            .filter(|c| held.contains(c))
-            .collect()
-    })
-    .unwrap_or_default()
-}
-
 /// The init's confinement in the same order: bounding set, seccomp (while CAP_SYS_ADMIN is
 /// still held), user and groups, the other capability sets, no_new_privs.
 fn confine(spec: &ExecSpec, who: &user::ExecUser) -> Result<(), Failure> {
@@ -232,61 +192,4 @@ fn confine(spec: &ExecSpec, who: &user::ExecUser) -> Result<(), Failure> {
         nix::sys::prctl::set_no_new_privs().map_err(rt("prctl(PR_SET_NO_NEW_PRIVS)"))?;
     }
     Ok(())
-}
-
-fn cstring(s: &str) -> Result<std::ffi::CString, Failure> {
-    std::ffi::CString::new(s).map_err(|_| fail(EXIT_RUNTIME, format!("{s:?} contains a NUL byte")))
-}
-
-/// Docker's code for a failed execve: 127 when the file is missing, 126 otherwise.
-pub fn exec_failure_code(e: Errno) -> i32 {
-    if e == Errno::ENOENT {
-        EXIT_NOT_FOUND
-    } else {
-        EXIT_CANNOT_EXEC
-    }
-}
-
-fn execute(args: &[String], env: &[String]) -> Result<Infallible, Failure> {
-    let cmd = &args[0];
-    let is_file = |p: &std::path::Path| p.metadata().map(|m| m.is_file()).unwrap_or(false);
-    let path = find_command(cmd, env, &is_file).ok_or_else(|| {
-        fail(
-            EXIT_NOT_FOUND,
-            format!("exec: {cmd:?}: executable file not found in $PATH"),
-        )
-    })?;
-    let c_path = cstring(&path.to_string_lossy())?;
-    let c_args = args
-        .iter()
-        .map(|a| cstring(a))
-        .collect::<Result<Vec<_>, _>>()?;
-    let c_env = env
-        .iter()
-        .map(|e| cstring(e))
-        .collect::<Result<Vec<_>, _>>()?;
-    close_fds_on_exec();
-    let e = match nix::unistd::execve(&c_path, &c_args, &c_env) {
-        Ok(never) => match never {},
-        Err(e) => e,
-    };
-    Err(fail(
-        exec_failure_code(e),
-        format!("exec {}: {e}", path.display()),
-    ))
-}
-
-/// Marks every fd above 2 close-on-exec so nothing of the caller leaks into the container.
-fn close_fds_on_exec() {
-    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
-        return;
-    };
-    let fds: Vec<RawFd> = dir
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .filter(|fd| *fd > 2)
-        .collect();
-    for fd in fds {
-        // SAFETY: F_SETFD only sets a flag; a stale number just fails with EBADF.
-        unsafe { nix::libc::fcntl(fd, nix::libc::F_SETFD, nix::libc::FD_CLOEXEC) };
-    }
 }
